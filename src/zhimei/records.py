@@ -12,12 +12,14 @@ __all__ = [
     "Attempt",
     "CheckResult",
     "Chunk",
+    "Document",
     "Generation",
     "GenerationOptions",
     "GenerationRequest",
     "Lang",
     "Message",
     "RecordInput",
+    "SourcesInput",
     "TaskOutput",
     "TaskParams",
     "Timings",
@@ -93,10 +95,18 @@ class CheckResult(_Record):
 
 
 class TaskParams(_Record):
-    """Task controls: a length target (zh characters, en words) and fields a brief must mention."""
+    """Task controls. Each task reads the ones it defines and refuses the others it is given.
+
+    ``length`` is in zh characters or en words; ``required`` names fields a brief must mention.
+    """
 
     length: int | None = Field(default=None, ge=1, le=20000)
     required: tuple[str, ...] = ()
+    style: Literal["concise", "formal", "lively"] | None = None  # rewrite
+    target_lang: Lang | None = None  # translate
+    kind: Literal["video", "podcast"] | None = None  # script
+    seconds: int | None = Field(default=None, ge=10, le=3600)  # script: target duration
+    platform: Literal["weibo", "x"] | None = None  # social
 
 
 class ArticleInput(_Record):
@@ -105,6 +115,13 @@ class ArticleInput(_Record):
     text: str
     lang: Lang
     title: str | None = None
+
+
+class SourcesInput(_Record):
+    """Several source texts to write one article from; citations ``[n]`` number them from 1."""
+
+    sources: tuple[ArticleInput, ...] = Field(min_length=1)
+    lang: Lang
 
 
 class RecordInput(_Record):
@@ -166,3 +183,25 @@ class Generation(_Record):
     @property
     def passed(self) -> bool:
         return self.output is not None and all(c.passed for c in self.checks_final)
+
+
+class Document(_Record):
+    """A cleaned document from any source (feed item, web page, file, archive).
+
+    ``content_hash`` is the sha256 of the normalised text: the same item ingested twice is one document.
+    """
+
+    source: str
+    title: str
+    text: str
+    lang: Lang
+    content_hash: str
+    url: str | None = None
+    canonical_url: str | None = None
+    published: AwareDatetime | None = None
+    author: str | None = None
+
+    @field_validator("published")
+    @classmethod
+    def _published_in_utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else value.astimezone(UTC)
