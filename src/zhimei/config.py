@@ -52,6 +52,14 @@ class Settings(BaseModel):
     openai_api_key: SecretStr | None = Field(None, description="API key for that server (never printed)")
     openai_model: str | None = Field(None, description="model on that server; default: the first it lists")
     openai_timeout: float = Field(120.0, gt=0, description="seconds one call may take, retries included")
+    fetch_allow: tuple[str, ...] = Field(
+        (), description="hosts or address ranges fetching may reach despite the private-network guard"
+    )
+    fetch_timeout: float = Field(60.0, gt=0, description="seconds one fetch may take, redirects included")
+    fetch_connect_timeout: float = Field(10.0, gt=0, description="seconds to connect to a server")
+    fetch_read_timeout: float = Field(30.0, gt=0, description="longest silence tolerated from a server")
+    fetch_max_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="largest body fetched (decompressed)")
+    fetch_interval: float = Field(1.0, ge=0, description="seconds between two requests to one host")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -59,6 +67,12 @@ class Settings(BaseModel):
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return Path(value).expanduser()
+
+    @field_validator("fetch_allow", mode="before")
+    @classmethod
+    def _split_allow(cls, value: Any) -> Any:
+        # From the environment: "intranet.example, 10.1.0.0/16" (commas or spaces).
+        return tuple(value.replace(",", " ").split()) if isinstance(value, str) else value
 
     @property
     def sources(self) -> dict[str, str]:

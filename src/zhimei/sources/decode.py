@@ -6,6 +6,9 @@ UTF-8; then GB18030 (GBK and GB2312 are subsets, so they are always decoded as G
 whichever reads as more ordinary Chinese; then charset detection. Latin-script code pages the
 detector guesses are read as Windows-1252, the Western page newsroom text uses.
 
+For web pages and feeds, :func:`decode_markup` finds the label first: the HTTP header's charset,
+then the markup's own declaration (a server's default ISO-8859-1 label yields to it).
+
 Every decode is strict: valid UTF-8, GB or Big5 input never comes back with U+FFFD. Binary input
 (NUL bytes, many control bytes, or the magic number of a PDF, ZIP, image … on bytes that are not
 clean text) is refused with an :class:`~zhimei.errors.InputError` that names the input.
@@ -15,11 +18,12 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from pathlib import Path
 
 from zhimei.errors import InputError
 
-__all__ = ["MAX_BYTES", "decode_text", "read_text_file"]
+__all__ = ["MAX_BYTES", "charset_of", "declared_charset", "decode_markup", "decode_text", "read_text_file"]
 
 MAX_BYTES = 20 * 1024 * 1024
 
@@ -77,6 +81,8 @@ _GB_ALIASES = frozenset(
     ]
 )
 _CONTROL = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}) | {0x7F}
+_CONTROL_BYTES = bytes(sorted(_CONTROL))
+_CONTROL_CHARS = re.compile("[" + "".join(f"\\x{c:02x}" for c in sorted(_CONTROL)) + "]")
 _HINT_TEXT = "give a plain-text file (UTF-8 or GB18030), or use the importer for that format"
 
 
@@ -94,7 +100,7 @@ def _binary_kind(data: bytes) -> str | None:
 def _control_share(data: bytes) -> float:
     """Share of C0 control bytes (other than tab, newlines, form feed, escape) in the first 64 KB."""
     head = data[:65536]
-    return sum(1 for b in head if b in _CONTROL) / max(len(head), 1)
+    return (len(head) - len(head.translate(None, _CONTROL_BYTES))) / max(len(head), 1)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -110,7 +116,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 return None
-            if not any(ord(ch) in _CONTROL for ch in text):
+            if not _CONTROL_CHARS.search(text):
                 return text
     return None
 
@@ -260,7 +266,7 @@ def decode_text(data: bytes, *, declared: str | None = None, name: str = "input"
         text = text[1:]
     if not text.strip():
         raise InputError(f"{name} is empty", "give a file with some text in it")
-    if sum(1 for ch in text[:65536] if ord(ch) in _CONTROL) > 0.05 * min(len(text), 65536):
+    if len(_CONTROL_CHARS.findall(text, 0, 65536)) > 0.05 * min(len(text), 65536):
         raise InputError(f"{name} is binary (too many control characters), not text", _HINT_TEXT)
     return text
 
@@ -297,3 +303,68 @@ def read_text_file(path: str | os.PathLike[str], *, max_bytes: int = MAX_BYTES) 
             f"{p} is over the {max_bytes / 1_048_576:g} MB limit for text input", "split the file"
         )
     return decode_text(data, name=str(p))
+
+
+# --- markup (web pages, feeds): the charset comes from the HTTP header or the markup itself -------
+
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# Labels servers send by default without looking at the bytes; a markup declaration beats them.
+_WEAK_CODECS = frozenset({"ascii", "latin-1", "iso8859-1", "cp1252"})
+
+
+def charset_of(content_type: str | None) -> str | None:
+    """The charset label in a Content-Type header value, or None."""
+    if not content_type or "charset=" not in content_type.lower():
+        return None
+    label = content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip().strip("\"'").strip()
+    return label or None
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset markup declares in its first 4 KB: an XML declaration or an HTML ``<meta>``."""
+    head = data[:4096]
+    found = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+    if not found:
+        return None
+    label = found.group(1).decode("ascii")
+    codec = _codec(label)
+    # A declaration readable as ASCII is not in a UTF-16/32 document (HTML says: read it as UTF-8).
+    return "utf-8" if codec and codec.startswith(("utf-16", "utf-32")) else label
+
+
+def _weak(label: str | None) -> bool:
+    codec = _codec(label) if label else None
+    return codec is None or codec in _WEAK_CODECS
+
+
+def _reads_as_chinese(text: str) -> bool:
+    """At least 4 common hanzi and at most 10% odd characters among the non-ASCII ones."""
+    wide = [ch for ch in text[:20000] if not ch.isascii() and not ch.isspace()]
+    odd = sum(1 for ch in wide if _gb_odd(ch) and _big5_odd(ch))
+    return len(wide) - odd >= 4 and odd <= 0.1 * len(wide)
+
+
+def decode_markup(data: bytes, *, content_type: str | None = None, name: str = "input") -> str:
+    """Decode an HTML page or an XML feed like :func:`decode_text`, finding the charset label first.
+
+    Order of trust: a BOM; the HTTP header's charset; the markup's own declaration (XML
+    ``encoding``, HTML ``<meta charset>``); detection. A header label of ASCII, ISO-8859-1 or
+    Windows-1252 (what servers send by default) yields to a different declaration in the
+    markup that decodes the bytes, and to GB18030/Big5 when the bytes read as ordinary Chinese
+    that way and are not UTF-8.
+    """
+    header = charset_of(content_type)
+    inner = declared_charset(data)
+    declared = header or inner
+    if header and inner and _weak(header) and not _weak(inner):
+        codec = _codec(inner)
+        if codec is not None and _strict(data, codec) is not None:
+            declared = inner
+    text = decode_text(data, declared=declared, name=name)
+    bom = any(data.startswith(mark) for mark, _ in _BOMS)
+    if declared and _weak(declared) and not bom and not data.isascii() and _strict(data, "utf-8") is None:
+        guess = _gb_or_big5(data)
+        if guess is not None and _reads_as_chinese(guess):
+            return decode_text(data, name=name)
+    return text
