@@ -81,6 +81,8 @@ _MASTER = re.compile(
             rf"(?P<zm>(?<![0-9A-Za-z.{ZH_DIGIT_CHARS}十百千万亿])(?P<zm_m>{_ZH_MONTH})月(?:份)?"
             rf"(?:(?P<zm_d>{_ZH_DAY})[日号])?)",
             rf"(?P<zd>(?<![0-9A-Za-z.{ZH_DIGIT_CHARS}十百千万亿])(?P<zd_d>3[01]|[12][0-9]|0?[1-9])日(?!元))",
+            # 十月一日至七日: a lone day in Chinese numerals only ends a range (四日 may be "four days").
+            rf"(?P<zr>(?<=[至到])(?P<zr_d>{_ZH_DAY})日(?!元))",
             rf"(?P<pz>百分之(?P<pz_n>{NUMERAL_RUN}))",
             rf"(?P<num>(?<![0-9A-Za-z.])(?<![A-Za-z]-){NUMERAL_RUN})",
             rf"(?P<words>{NUMBER_WORDS})",
@@ -218,6 +220,8 @@ def _date(m: re.Match[str]) -> _Raw | None:
         d = zh_small_int(g("zm_d")) if g("zm_d") else None
     elif g("zd"):
         d = int(g("zd_d"))
+    elif g("zr"):
+        d = zh_small_int(g("zr_d"))
     else:
         return None
     if (mo is not None and not 1 <= mo <= 12) or (d is not None and not 1 <= d <= 31):

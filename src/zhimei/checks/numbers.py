@@ -33,7 +33,11 @@ Rules worth knowing (tests pin each one):
 * **Ranges** carry their unit back: ``3-5万`` → 30000 and 50000, ``5 to 10%`` → two percents,
   ``1-3月`` → two months.
 * **Colloquial Chinese**: a last digit straight after a multiplier counts one unit down
-  (三千五 = 3500, 一万五 = 15000); with 零 it does not (三千零五 = 3005).
+  (三千五 = 3500, 一万五 = 15000); with 零 it does not (三千零五 = 3005). A decimal point may
+  follow a multiplier (百分之十点六 = 10.6%, 一百二十点五万 = 1205000).
+* **Units that start like numerals**: 千 before 瓦/克/米/卡/焦/帕/伏/兆 is the unit's prefix
+  (3600万千瓦时 = 36000000 kWh, not a figure times 1000); 点 only continues a figure, so the 点 of
+  a word (接种点二千个) never starts one.
 
 Not handled (known gaps): measurement units are not tracked or converted (5千米 vs 5 km);
 fractions (三分之一, 1/3), 成 (三成 = 30%) and 大写 numerals (壹贰叁) are not read as values;
@@ -47,12 +51,22 @@ re-exports the rest; the records are in :mod:`zhimei.checks.quantities`, numeral
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from zhimei.checks.extraction import extract_cached, extract_quantities
 from zhimei.checks.quantities import DECIMAL_CONTEXT, DateParts, Kind, Quantity
 
-__all__ = ["DateParts", "Kind", "Quantity", "extract_quantities", "supports", "ungrounded"]
+__all__ = [
+    "DateParts",
+    "Kind",
+    "Quantity",
+    "extract_quantities",
+    "quantity_value",
+    "supports",
+    "ungrounded",
+    "ungrounded_in_all",
+]
 
 
 def _date_candidates(source: tuple[Quantity, ...]) -> list[DateParts]:
@@ -134,3 +148,32 @@ def ungrounded(output: str, source: str) -> list[Quantity]:
         if not ok:
             missing.append(q)
     return missing
+
+
+def ungrounded_in_all(output: str, sources: Sequence[str]) -> list[Quantity]:
+    """The checked quantities of ``output`` that no single one of ``sources`` supports, in text order.
+
+    Each source is read on its own, so a date in one source never lends its year or month to a
+    date in another. With no sources every checked quantity is returned.
+    """
+    missing = {q.span for q in extract_cached(output) if q.checked}
+    for source in sources:
+        if not missing:
+            break
+        missing &= {q.span for q in ungrounded(output, source)}
+    return [q for q in extract_cached(output) if q.span in missing]
+
+
+def quantity_value(q: Quantity) -> str:
+    """A canonical string for what ``q`` says, the same for every surface form of one value.
+
+    ``5.3%`` and ``百分之五点三`` both give ``percent:5.3``; ``1.2亿`` and ``120 million`` give
+    ``number:120000000``; a date gives ``date:2026-09-?`` with ``?`` for absent parts.
+    """
+    d = q.date
+    if d is not None:
+        parts = [str(p) if p is not None else "?" for p in d]
+        return f"date:{parts[0]}-{parts[1]}-{parts[2]}"
+    amount = q.amount
+    number = format(amount.normalize(DECIMAL_CONTEXT), "f") if amount is not None else "?"
+    return f"{q.kind}:{number}" + (f":{q.unit}" if q.unit else "")

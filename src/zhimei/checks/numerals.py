@@ -71,7 +71,9 @@ ZH_SMALL = {"十": 1, "百": 2, "千": 3}
 ZH_BIG = {"万": 4, "亿": 8}
 ZH_DIGIT_CHARS = "".join(ZH_DIGITS)
 _AR = r"[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
-NUMERAL_RUN = rf"(?:{_AR}|[{ZH_DIGIT_CHARS}十百千万亿]|点(?=[{ZH_DIGIT_CHARS}]))+"
+# 千 before a unit (千瓦, 千克, 千米 …) is the unit's prefix, not a numeral; 点 only continues a figure.
+_ZH_NUMERAL = rf"[{ZH_DIGIT_CHARS}十百万亿]|千(?![瓦克米卡焦帕伏兆])"
+NUMERAL_RUN = rf"(?:{_AR}|{_ZH_NUMERAL}|(?<=[0-9{ZH_DIGIT_CHARS}十百千万亿])点(?=[{ZH_DIGIT_CHARS}]))+"
 
 _UNIT_WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
 _UNIT_WORDS += " sixteen seventeen eighteen nineteen"
@@ -136,6 +138,9 @@ def parse_run(run: str) -> tuple[Decimal, int] | None:
         elif c == "点":
             if cur is None and zero:
                 cur = Decimal(0)
+            elif cur is None and section is not None:
+                # 十点六, 一百二十点五: the integer part ends in a multiplier (1E+1 → 10).
+                cur, section = section.quantize(Decimal(1), context=DECIMAL_CONTEXT), None
             if cur is None or cur.as_tuple().exponent != 0 or not tok[1:]:
                 return None
             cur = DECIMAL_CONTEXT.add(cur, Decimal("0." + "".join(str(ZH_DIGITS[ch]) for ch in tok[1:])))
