@@ -17,6 +17,8 @@ apt_log=$(mktemp)
 install_postgres >"$apt_log" 2>&1 &
 apt_pid=$!
 phase "python environment" ensure_venv
+# torch on its own first: this exact pin is the CPU build; resolved among other packages it could be a CUDA one.
+phase "torch (CPU build)" "$VENV/bin/python" -m pip install -q --disable-pip-version-check torch==2.13.0
 phase "zhimei, extras and test tools" pip_install '.[all,dev,server]'
 phase "model packs" "$VENV/bin/zhimei" models install
 phase "postgresql install (waited)" wait "$apt_pid" || { cat "$apt_log" >&2; echo "installing postgresql failed" >&2; exit 1; }

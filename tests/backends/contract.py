@@ -22,6 +22,11 @@ def request(text: str = "用一句话介绍杭州。", **options: object) -> Gen
 
 
 class BackendContract:
+    # Hooks a backend's test class may set.
+    # True once the backend holds back text that may begin a stop sequence until it knows (a stop
+    # sequence split across chunks must not appear even in part); every backend should.
+    holds_back_stop_prefixes = False
+
     def test_is_a_backend(self, backend: Backend) -> None:
         assert isinstance(backend, Backend)
         assert backend.name
@@ -65,3 +70,16 @@ class BackendContract:
         huge = "新闻" * backend.context_size
         with pytest.raises(ContextOverflowError):
             next(iter(backend.generate(request(huge))))
+
+    def test_stop_sequence_split_across_chunks(self, backend: Backend) -> None:
+        chunks = [c.text for c in backend.generate(request()) if c.text]
+        full = "".join(chunks)
+        edge = next((i for i in range(1, len(chunks)) if chunks[i - 1].strip() and chunks[i].strip()), None)
+        if edge is None:  # one chunk: no boundary to split a stop across
+            assert not self.holds_back_stop_prefixes, "a streaming backend's reply came in one chunk"
+            return
+        stop = chunks[edge - 1][-1] + chunks[edge][0]
+        cut = collect(backend.generate(request(stop=(stop,))))
+        assert stop not in cut.text and full.startswith(cut.text)
+        if self.holds_back_stop_prefixes:  # not even the stop's first part
+            assert cut.text == full[: full.index(stop)] and cut.finish_reason == "stop"

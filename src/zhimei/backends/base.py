@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from zhimei import registry
-from zhimei.errors import ContextOverflowError
-from zhimei.records import Chunk, GenerationRequest, Timings, Usage
+from zhimei.errors import BackendError, ContextOverflowError
+from zhimei.records import Chunk, GenerationOptions, GenerationRequest, Message, Timings, Usage
 
 if TYPE_CHECKING:
     from zhimei.config import Settings
 
-__all__ = ["Backend", "BackendFactory", "Completion", "check_budget", "collect", "create_backend"]
+__all__ = [
+    "PROBE_REQUEST",
+    "Backend",
+    "BackendFactory",
+    "BackendProbe",
+    "Completion",
+    "Located",
+    "check_budget",
+    "collect",
+    "create_backend",
+    "probe",
+]
 
 
 @runtime_checkable
@@ -89,3 +102,66 @@ def collect(chunks: Iterable[Chunk]) -> Completion:
                 chunk.finish_reason,
             )
     raise RuntimeError("backend stream ended without a final chunk")
+
+
+@runtime_checkable
+class Located(Protocol):
+    """A backend that can say where its model lives; optional, for probes and messages."""
+
+    @property
+    def location(self) -> str:
+        """The model file or folder, or the server URL."""
+        ...
+
+
+@dataclass(frozen=True)
+class BackendProbe:
+    """The result of testing a backend end to end: what answered, with which model, how fast."""
+
+    backend: str
+    location: str  # model file or folder, or server URL; "" if the backend does not say
+    model_id: str  # as the reply resolved it
+    context_size: int
+    ready_s: float  # reaching the server or loading the model, and counting a prompt's tokens
+    prompt_tokens: int
+    completion_tokens: int
+    first_token_s: float
+    round_trip_s: float  # the one-token reply, request to final chunk
+    reply: str
+
+
+PROBE_REQUEST = GenerationRequest(
+    messages=(Message(role="user", content="Reply with one word: are you ready?"),),
+    options=GenerationOptions(max_tokens=1, temperature=0.0, seed=0),
+)
+
+
+def probe(backend: Backend) -> BackendProbe:
+    """Reach ``backend``, resolve its model and context, and time a one-token reply.
+
+    Raises the backend's own typed error (unreachable server, refused key, missing model …).
+    """
+    start = time.perf_counter()
+    context = backend.context_size
+    prompt_tokens = backend.count_tokens(PROBE_REQUEST)
+    ready = time.perf_counter() - start
+    start = time.perf_counter()
+    chunks = list(backend.generate(PROBE_REQUEST))
+    if not chunks or not chunks[-1].done:
+        raise BackendError(
+            f"backend {backend.name} ended its reply without a final chunk",
+            "the backend is broken: report it to whoever provides it",
+        )
+    done = collect(chunks)
+    return BackendProbe(
+        backend=backend.name,
+        location=backend.location if isinstance(backend, Located) else "",
+        model_id=done.model_id or backend.model_id,
+        context_size=context,
+        ready_s=ready,
+        prompt_tokens=done.usage.prompt_tokens or prompt_tokens,
+        completion_tokens=done.usage.completion_tokens,
+        first_token_s=done.timings.first_token_s,
+        round_trip_s=time.perf_counter() - start,
+        reply=done.text,
+    )

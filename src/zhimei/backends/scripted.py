@@ -29,7 +29,7 @@ def scripted_tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-_BLOCK = re.compile(r"<([^<>/\s]+)>(.*?)</\1>", re.S)
+_BLOCK = re.compile(r"<([^<>/\s]+)(?:\s[^<>]*)?>(.*?)</\1>", re.S)
 
 
 def _echo_source(request: GenerationRequest) -> str:
@@ -66,6 +66,10 @@ class ScriptedBackend:
     @property
     def context_size(self) -> int:
         return self._context
+
+    @property
+    def location(self) -> str:
+        return "scripted replies (no model)"
 
     def count_tokens(self, request: GenerationRequest) -> int:
         return sum(len(scripted_tokens(m.content)) + 4 for m in request.messages)

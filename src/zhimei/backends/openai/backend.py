@@ -171,6 +171,11 @@ class OpenAIBackend:
     def context_size(self) -> int:
         return self._server_info().context_size
 
+    @property
+    def location(self) -> str:
+        """The API base, without credentials."""
+        return public_url(self.api_base)
+
     def count_tokens(self, request: GenerationRequest) -> int:
         return self._count(request).value
 
