@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "AuthenticationError",
     "BackendError",
     "ConfigError",
+    "ConflictError",
     "ContextOverflowError",
     "DuplicateError",
     "ExtraMissingError",
@@ -15,8 +17,13 @@ __all__ = [
     "ModelMissingError",
     "NotFoundError",
     "ParseError",
+    "PermissionDeniedError",
+    "PublishBlockedError",
+    "PublishError",
+    "StaleRevisionError",
     "StorageError",
     "UnknownNameError",
+    "WorkflowError",
     "ZhimeiError",
 ]
 
@@ -115,3 +122,39 @@ class StorageError(ZhimeiError):
 
 class DuplicateError(StorageError):
     """A different record with the same id is already stored; stored records are never overwritten."""
+
+
+class ConflictError(ZhimeiError):
+    """A change was made on an outdated view of a record: nothing was saved (HTTP 409)."""
+
+    exit_code = 7
+
+
+class StaleRevisionError(ConflictError):
+    """An edit names a parent revision that is no longer the newest: it is refused, never merged."""
+
+
+class WorkflowError(ConflictError):
+    """The action is not allowed in the draft's current review state (e.g. publishing before approval)."""
+
+
+class PublishBlockedError(WorkflowError):
+    """Verification flags that block publishing have not been acknowledged by an editor."""
+
+
+class PermissionDeniedError(ZhimeiError):
+    """The acting user is unknown or their role does not allow the action (HTTP 403)."""
+
+    exit_code = 9
+
+
+class PublishError(ZhimeiError):
+    """Delivering a publication failed (e.g. an unreachable webhook); nothing was recorded."""
+
+    exit_code = 5
+
+
+class AuthenticationError(ZhimeiError):
+    """A sign-in failed (wrong name or password) or a session or token is unknown or expired (HTTP 401)."""
+
+    exit_code = 9

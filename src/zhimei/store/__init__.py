@@ -2,6 +2,7 @@
 
 from zhimei.errors import DuplicateError, NotFoundError
 from zhimei.store.archive import ArchiveStore
+from zhimei.store.auth import AuthStore
 from zhimei.store.backup import BackupHeader, backup, restore, verify_backup
 from zhimei.store.db import open_engine
 from zhimei.store.desk_store import DeskStore
@@ -13,6 +14,7 @@ from zhimei.store.sources_repo import SourceStore
 
 __all__ = [
     "ArchiveStore",
+    "AuthStore",
     "BackupHeader",
     "DeskStore",
     "DuplicateError",

@@ -14,6 +14,7 @@ byte for byte whichever engine holds it.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
@@ -33,6 +34,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -50,6 +52,7 @@ from zhimei.errors import StorageError
 from zhimei.store.db import begin_write, describe, os_storage_error
 from zhimei.store.migrate import current_revision, known_revisions, upgrade
 from zhimei.store.schema import UTCDateTime, json_column
+from zhimei.store.search import index_table_names, rebuild_index
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupHeader", "backup", "restore", "verify_backup"]
 
@@ -208,14 +211,17 @@ def restore(engine: Engine, path: str | os.PathLike[str], *, replace: bool = Fal
         if filled:
             _clear(conn, list(tables.values()))
         _load(conn, tables, source, header)
+        rebuild_index(conn)  # derived from search_entries, which the backup holds
     return header
 
 
 def _reflect(conn: Connection) -> list[Table]:
-    """The database's own tables in foreign-key order, typed for portable values."""
+    """The database's own tables in foreign-key order, typed for portable values (without SQLite's
+    full-text index tables: derived data, rebuilt on restore)."""
     metadata = MetaData()
     event.listen(metadata, "column_reflect", _portable_type)
-    metadata.reflect(bind=conn)
+    derived = index_table_names(conn)
+    metadata.reflect(bind=conn, only=lambda name, _metadata: name not in derived)
     return [t for t in metadata.sorted_tables if t.name != _VERSION_TABLE]
 
 
@@ -243,6 +249,7 @@ def _write_body(conn: Connection, tables: Sequence[Table], out: IO[bytes]) -> tu
     with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as gz:
         for table in tables:
             stamps = [c.name for c in table.columns if isinstance(c.type, UTCDateTime)]
+            binary = [c.name for c in table.columns if isinstance(c.type, LargeBinary)]
             counts[table.name] = 0
             rows = conn.execute(select(table).order_by(*_order(conn, table)).execution_options(**options))
             for mapping in rows.mappings():
@@ -250,6 +257,9 @@ def _write_body(conn: Connection, tables: Sequence[Table], out: IO[bytes]) -> tu
                 for name in stamps:
                     if row[name] is not None:
                         row[name] = row[name].isoformat()
+                for name in binary:  # embeddings: base64 in the JSON line
+                    if row[name] is not None:
+                        row[name] = base64.b64encode(row[name]).decode("ascii")
                 try:
                     line = _dumps({"table": table.name, "row": row}) + b"\n"
                 except (TypeError, ValueError) as exc:
@@ -454,6 +464,11 @@ def _decode_row(table: Table, row: dict[str, Any], reader: _BackupReader) -> dic
                 row[column.name] = datetime.fromisoformat(value)
             except (TypeError, ValueError) as exc:
                 raise reader.damaged(f"line {reader.count} has a bad timestamp ({exc})") from exc
+        elif isinstance(column.type, LargeBinary) and value is not None:
+            try:
+                row[column.name] = base64.b64decode(value, validate=True)
+            except (TypeError, ValueError) as exc:
+                raise reader.damaged(f"line {reader.count} has bad binary data ({exc})") from exc
     return row
 
 

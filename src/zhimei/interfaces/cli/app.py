@@ -7,11 +7,28 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from zhimei import __version__
 from zhimei.errors import ZhimeiError
-from zhimei.interfaces.cli import demo, generate, models
+from zhimei.interfaces.cli import (
+    archive_cmd,
+    audit_cmd,
+    demo,
+    drafts_cmd,
+    eval_cmd,
+    generate,
+    ingest_cmd,
+    jobs_cmd,
+    models,
+    publish_cmd,
+    review_cmd,
+    search_cmd,
+    serve_cmd,
+    sources_cmd,
+    stories_cmd,
+    users_cmd,
+)
 from zhimei.interfaces.cli.common import err, get_zhimei, print_json
 from zhimei.registry import Entry
 
@@ -23,7 +40,22 @@ app = typer.Typer(
 )
 app.add_typer(generate.app, name="generate")
 app.add_typer(models.app, name="models")
+app.add_typer(eval_cmd.app, name="eval")
+app.add_typer(drafts_cmd.app, name="drafts")
+app.add_typer(review_cmd.app, name="review")
+app.add_typer(users_cmd.app, name="users")
+publish_cmd.register(app)
+audit_cmd.register(app)
 app.command("demo")(demo.demo)
+app.add_typer(sources_cmd.app, name="sources")
+app.add_typer(ingest_cmd.app, name="ingest")
+app.add_typer(stories_cmd.app, name="stories")
+app.command("search")(search_cmd.search)
+app.add_typer(archive_cmd.app, name="archive")
+app.add_typer(jobs_cmd.app, name="jobs")
+app.command("worker")(jobs_cmd.worker)
+app.command("serve")(serve_cmd.serve)
+app.command("passwd")(serve_cmd.passwd)
 
 backends_app = typer.Typer(help="Text generation backends (built-ins and plug-ins).", no_args_is_help=True)
 config_app = typer.Typer(help="Settings and where each value came from.", no_args_is_help=True)
@@ -67,6 +99,32 @@ def backends_list(
     """Every registered backend, with the package that provides it."""
     entries = get_zhimei(ctx).backends()
     _entries(entries, as_json, "backend")
+
+
+@backends_app.command("test")
+def backends_test(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="backend to test (default: the configured one)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Check a backend end to end: reach it, resolve its model and context, time a one-token reply.
+
+    Exits non-zero with the backend's error (unreachable server, refused key, missing model …).
+    """
+    import dataclasses
+
+    result = get_zhimei(ctx).test_backend(name)
+    if as_json:
+        print_json(dataclasses.asdict(result))
+        return
+    table = Table("backend", Column(result.backend, overflow="fold"))  # ids in full, to copy
+    table.add_row("where", result.location or "-")
+    table.add_row("model id", result.model_id)
+    table.add_row("context", f"{result.context_size} tokens")
+    table.add_row("ready in", f"{result.ready_s:.2f} s (reach or load, count a prompt)")
+    table.add_row("1-token reply", f"{result.round_trip_s:.3f} s (first token {result.first_token_s:.3f} s)")
+    table.add_row("tokens", f"{result.prompt_tokens} prompt + {result.completion_tokens}: {result.reply!r}")
+    _print_table(table)
 
 
 @tasks_app.command("list")
