@@ -3,21 +3,28 @@
 Greedy requests (temperature 0) go through prompt-lookup drafting when ``speculative`` is on:
 the output is token-for-token what plain greedy decoding gives, only faster on tasks that copy
 from their input. Sampled requests use llama.cpp's own sampler.
+
+Inside ``with backend.batching(slots):`` concurrent ``generate`` calls (from several threads) are
+decoded together by a ``batched.BatchedDecoder`` instead of one after another. All llama.cpp
+compute runs on one ``llama_thread.LlamaThread``, whichever threads call (see there why).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zhimei.backends.base import check_budget
+from zhimei.backends.base import Completion, check_budget, collect
+from zhimei.backends.llama_thread import LlamaThread
 from zhimei.errors import BackendError, ExtraMissingError
-from zhimei.records import Chunk, GenerationRequest, Timings, Usage
+from zhimei.records import Chunk, GenerationOptions, GenerationRequest, Timings, Usage
 
 if TYPE_CHECKING:
+    from zhimei.backends.batched import BatchedDecoder
     from zhimei.config import Settings
 
 __all__ = ["EmbeddedBackend", "Utf8Stream"]
@@ -73,6 +80,8 @@ class EmbeddedBackend:
         self._eos_text = ""
         self._eog: set[int] | None = None
         self._lock = threading.Lock()
+        self._batched: BatchedDecoder | None = None
+        self._compute = LlamaThread()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedBackend:
@@ -97,13 +106,19 @@ class EmbeddedBackend:
         return self._n_ctx
 
     @property
+    def location(self) -> str:
+        return str(self.model_path)
+
+    @property
     def llm(self) -> Any:
         """The loaded ``llama_cpp.Llama`` (loaded on first use)."""
         if self._llm is None:
-            self._load()
+            self._compute.call(self._load)
         return self._llm
 
     def _load(self) -> None:
+        if self._llm is not None:  # loaded by a caller in another thread meanwhile
+            return
         try:
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -145,10 +160,51 @@ class EmbeddedBackend:
         return len(self.prompt_tokens(request))
 
     def generate(self, request: GenerationRequest) -> Iterator[Chunk]:
+        decoder = self._batched
+        if decoder is not None:  # the decoder's loop runs on the compute thread
+            yield from self._generate(request, decoder)
+            return
         with self._lock:
-            yield from self._generate(request)
+            yield from self._compute.stream(lambda: self._generate(request, None))
 
-    def _generate(self, request: GenerationRequest) -> Iterator[Chunk]:
+    @contextmanager
+    def batching(self, slots: int) -> Iterator[None]:
+        """While open, ``generate`` calls from up to ``slots`` threads are decoded together.
+
+        Each slot costs a KV cache of ``context_size`` cells. Greedy output equals one-at-a-time
+        output only for up to 3 slots and sequences within 256 cells; beyond, llama.cpp's batched
+        kernels round differently and near-ties can flip (see ``zhimei.backends.batched``).
+        ``slots`` is capped at ``batched.MAX_SLOTS``. Sessions do not nest.
+        """
+        from zhimei.backends import speculative
+        from zhimei.backends.batched import MAX_SLOTS, BatchedDecoder
+
+        llm = self.llm
+        with self._lock:
+            if self._batched is not None:
+                raise BackendError("a batching session is already open on this backend")
+            if self._eog is None:
+                self._eog = speculative.eog_token_ids(llm)
+            self._batched = BatchedDecoder(
+                llm, min(max(slots, 1), MAX_SLOTS), self._n_ctx, self._eog, launch=self._compute.submit
+            )
+        try:
+            yield
+        finally:
+            decoder, self._batched = self._batched, None
+            if decoder is not None:
+                decoder.close()
+
+    def generate_many(self, requests: Sequence[GenerationRequest]) -> list[Completion]:
+        """Replies to ``requests`` decoded together (all at once), in the order given."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not requests:
+            return []
+        with self.batching(len(requests)), ThreadPoolExecutor(len(requests)) as pool:
+            return list(pool.map(lambda r: collect(self.generate(r)), requests))
+
+    def _generate(self, request: GenerationRequest, decoder: BatchedDecoder | None) -> Iterator[Chunk]:
         opts = request.options
         tokens = self.prompt_tokens(request)
         check_budget(len(tokens), opts.max_tokens, self.context_size)
@@ -158,7 +214,7 @@ class EmbeddedBackend:
         finish = "length"
         text_so_far = ""
         stops = [s for s in opts.stop if s]
-        for piece, n_tokens, done_reason in self._pieces(tokens, request):
+        for piece, n_tokens, done_reason in self._pieces(tokens, request, decoder):
             produced += n_tokens
             if piece and not first:
                 first = time.perf_counter() - start
@@ -187,10 +243,15 @@ class EmbeddedBackend:
             finish_reason=finish,
         )
 
-    def _pieces(self, tokens: list[int], request: GenerationRequest) -> Iterator[tuple[str, int, str | None]]:
+    def _pieces(
+        self, tokens: list[int], request: GenerationRequest, decoder: BatchedDecoder | None
+    ) -> Iterator[tuple[str, int, str | None]]:
         """(text, tokens consumed, finish reason or None) as the model produces them."""
         opts = request.options
         llm = self.llm
+        if decoder is not None:
+            yield from self._batched_pieces(decoder, tokens, opts)
+            return
         if opts.temperature == 0.0:
             from zhimei.backends import speculative
 
@@ -229,3 +290,19 @@ class EmbeddedBackend:
                 yield text, n, choice.get("finish_reason")
         except RuntimeError as exc:
             raise BackendError(f"llama.cpp failed while sampling: {exc}") from exc
+
+    def _batched_pieces(
+        self, decoder: BatchedDecoder, tokens: list[int], opts: GenerationOptions
+    ) -> Iterator[tuple[str, int, str | None]]:
+        stream = Utf8Stream()
+        count = 0
+        try:
+            for token in decoder.tokens(tokens, opts):
+                if token in decoder.stop_token_ids:  # not counted, as in greedy decoding
+                    yield stream.flush(), 0, "stop"
+                    return
+                count += 1
+                yield stream.push(self.llm.detokenize([token])), 1, None
+        except ValueError as exc:
+            raise BackendError(str(exc)) from exc
+        yield stream.flush(), 0, "length" if count >= opts.max_tokens else "stop"
