@@ -2,7 +2,11 @@
 try vs after corrective retries, per task and language; and no accepted output may carry a number
 that is not in its source.
 
-    python benchmarks/bench_checks.py [--quick] [--per N] [--e2e PATH]
+    python benchmarks/bench_checks.py [--quick] [--per N] [--e2e PATH] [--tasks core|writing|all]
+
+``core`` is headline, summary and brief; ``writing`` is article (the paragraphs of one news item as
+numbered sources), rewrite (styles in turn), translate (zh→en and en→zh), script (video and podcast
+in turn, 45 s), adcopy (self-made product records) and social (Weibo for zh, X for en).
 """
 
 from __future__ import annotations
@@ -25,8 +29,14 @@ from zhimei.backends.embedded import EmbeddedBackend
 from zhimei.checks.numbers import ungrounded
 from zhimei.config import load_settings
 from zhimei.models.catalog import find_pack
-from zhimei.records import ArticleInput, RecordInput
-from zhimei.tasks.brief import record_lines
+from zhimei.records import ArticleInput, Generation, RecordInput, SourcesInput, TaskParams
+from zhimei.tasks import get_task
+from zhimei.tasks.article import strip_citations
+
+CORE = ("headline", "summary", "brief")
+WRITING = ("article", "rewrite", "translate", "script", "adcopy", "social")
+STYLES = ("concise", "formal", "lively")
+Case = tuple[ArticleInput | RecordInput | SourcesInput, TaskParams]
 
 _MR = re.compile(r"\s*([^\[,]+)\[([^\]]*)\]")
 
@@ -48,23 +58,44 @@ def jsonl(path: Path, n: int) -> list[dict]:  # type: ignore[type-arg]
         return [json.loads(line) for line in fh if line.strip()][:n]
 
 
-def inputs(per: int, e2e: Path) -> dict[tuple[str, str], list[ArticleInput | RecordInput]]:
+def _as_sources(item: ArticleInput) -> SourcesInput:
+    """The paragraphs of one news item as numbered sources (the last ones merged beyond four)."""
+    paragraphs = [p.strip() for p in item.text.split("\n") if p.strip()]
+    parts = paragraphs[:3] + (["\n".join(paragraphs[3:])] if len(paragraphs) > 3 else [])
+    return SourcesInput(sources=tuple(ArticleInput(text=p, lang=item.lang) for p in parts), lang=item.lang)
+
+
+def inputs(per: int, e2e: Path, tasks: tuple[str, ...]) -> dict[tuple[str, str], list[Case]]:
     zh = [ArticleInput(text=r["text"], lang="zh") for r in jsonl(DATA / "news_zh.jsonl", per)]
     en = [ArticleInput(text=r["text"], lang="en") for r in jsonl(DATA / "news_en.jsonl", per)]
-    rzh = [RecordInput(data=r["data"], lang="zh") for r in jsonl(DATA / "records_zh.jsonl", per)]
-    ren = [RecordInput(data=r, lang="en") for r in e2e_records(e2e, per)]
-    return {
-        ("headline", "zh"): list(zh),
-        ("headline", "en"): list(en),
-        ("summary", "zh"): list(zh),
-        ("summary", "en"): list(en),
-        ("brief", "zh"): rzh,
-        ("brief", "en"): ren,
-    }
+    none = TaskParams()
+    cases: dict[tuple[str, str], list[Case]] = {}
+    if "headline" in tasks or "summary" in tasks or "brief" in tasks:
+        rzh = [RecordInput(data=r["data"], lang="zh") for r in jsonl(DATA / "records_zh.jsonl", per)]
+        ren = [RecordInput(data=r, lang="en") for r in e2e_records(e2e, per)]
+        for lang, news, records in (("zh", zh, rzh), ("en", en, ren)):
+            cases[("headline", lang)] = [(x, none) for x in news]
+            cases[("summary", lang)] = [(x, none) for x in news]
+            cases[("brief", lang)] = [(x, none) for x in records]
+    for lang, news in (("zh", zh), ("en", en)):
+        products = jsonl(DATA / f"products_{lang}.jsonl", per)
+        cases[("article", lang)] = [(_as_sources(x), none) for x in news if "\n" in x.text.strip()]
+        cases[("rewrite", lang)] = [(x, TaskParams(style=STYLES[i % 3])) for i, x in enumerate(news)]  # type: ignore[arg-type]
+        cases[("translate", lang)] = [(x, none) for x in news]
+        cases[("script", lang)] = [
+            (x, TaskParams(kind="video" if i % 2 == 0 else "podcast", seconds=45)) for i, x in enumerate(news)
+        ]
+        cases[("adcopy", lang)] = [(RecordInput(data=r["data"], lang=lang), none) for r in products]  # type: ignore[arg-type]
+        cases[("social", lang)] = [(x, none) for x in news]
+    return {k: v for k, v in cases.items() if k[0] in tasks}
 
 
-def source_text(inp: ArticleInput | RecordInput) -> str:
-    return inp.text if isinstance(inp, ArticleInput) else "\n".join(record_lines(inp.data))
+def claimed_text(gen: Generation) -> str:
+    """The text whose figures the output asserts, without the markup the task adds (timecodes, [n])."""
+    assert gen.output is not None
+    if gen.task_id == "script":
+        return "\n".join(f"{s['cue']}\n{s['spoken']}" for s in gen.output.fields["segments"])
+    return strip_citations(gen.output.text) if gen.task_id == "article" else gen.output.text
 
 
 def main() -> int:
@@ -73,7 +104,9 @@ def main() -> int:
     ap.add_argument("--per", type=int, default=30, help="inputs per task and language")
     ap.add_argument("--e2e", type=Path, default=SHARED_DATA / "e2e_devset.csv")
     ap.add_argument("--only", action="append", help="task:lang to run (repeatable), e.g. brief:zh")
+    ap.add_argument("--tasks", choices=("core", "writing", "all"), default="core")
     args = ap.parse_args()
+    tasks = {"core": CORE, "writing": WRITING, "all": CORE + WRITING}[args.tasks]
     per = 4 if args.quick else args.per
     path = model_path()
     backend = EmbeddedBackend(path, find_pack("qwen2.5-1.5b").files[0].sha256)
@@ -82,21 +115,22 @@ def main() -> int:
         rows = []
         total_first = total_final = total = leaks = 0
         failing: Counter[str] = Counter()
-        for (task, lang), items in inputs(per, args.e2e).items():
+        for (task, lang), items in inputs(per, args.e2e, tasks).items():
             if args.only and f"{task}:{lang}" not in args.only:
                 continue
             first = final = attempts = tokens = 0
             start = time.perf_counter()
-            for inp in items:
-                (gen,) = zm.generate(task, inp)
+            for inp, params in items[:per]:
+                (gen,) = zm.generate(task, inp, params=params)
                 first += all(c.passed for c in gen.checks_first)
                 final += gen.passed
                 attempts += gen.attempts
                 tokens += gen.usage.completion_tokens
                 failing.update(f"{task}:{lang}:{c.name}" for c in gen.checks_final if not c.passed)
-                if gen.passed and gen.output is not None and ungrounded(gen.output.text, source_text(inp)):
+                source = get_task(task).source_text(inp)  # type: ignore[arg-type]
+                if gen.passed and ungrounded(claimed_text(gen), source):
                     leaks += 1
-            n = len(items)
+            n = len(items[:per])
             rows.append(
                 (task, lang, n, first / n, final / n, attempts / n, tokens / (time.perf_counter() - start))
             )

@@ -21,14 +21,26 @@ from zhimei.records import (
     GenerationRequest,
     Message,
     RecordInput,
+    SourcesInput,
     TaskParams,
     Timings,
     Usage,
     utcnow,
 )
 from zhimei.tasks.base import Task
+from zhimei.tasks.overlap import rouge_l
 
-__all__ = ["RETRY_TEMPERATURE", "GenerationSink", "Listener", "input_hash", "retry_options", "run_task"]
+__all__ = [
+    "RETRY_TEMPERATURE",
+    "GenerationSink",
+    "Listener",
+    "TaskInput",
+    "input_hash",
+    "retry_options",
+    "run_task",
+]
+
+TaskInput = ArticleInput | RecordInput | SourcesInput
 
 
 class GenerationSink(Protocol):
@@ -45,7 +57,7 @@ class Listener:
     on_retry: Callable[[int, tuple[CheckResult, ...]], None] | None = None
 
 
-def input_hash(inp: ArticleInput | RecordInput) -> str:
+def input_hash(inp: TaskInput) -> str:
     """sha256 of the input's canonical JSON, so identical inputs are recognised across runs."""
     canonical = json.dumps(inp.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -53,15 +65,20 @@ def input_hash(inp: ArticleInput | RecordInput) -> str:
 
 def _attempt(
     task: Task[Any],
-    inp: ArticleInput | RecordInput,
+    inp: TaskInput,
     params: TaskParams,
     backend: Backend,
     request: GenerationRequest,
     listener: Listener,
 ) -> Attempt:
     completion = collect(_tee(backend.generate(request), listener.on_text))
+    lang = task.output_lang(inp, params)
     try:
-        output = task.parse(completion.text, inp.lang)
+        output = task.parse(completion.text, lang)
+        instruction = request.messages[-1].content if len(request.messages) > 2 else ""
+        if instruction and rouge_l(output.text, instruction, lang) > ECHO_LIMIT:
+            raise ParseError("the reply repeats the corrective instruction instead of answering it")
+        output = task.fit(output, inp, params)
     except ParseError as exc:
         failure = CheckResult(name="parse", passed=False, detail=exc.message)
         return Attempt(
@@ -77,6 +94,9 @@ def _attempt(
         raw=completion.text, output=output, checks=checks, usage=completion.usage, timings=completion.timings
     )
 
+
+# A retry reply this close (ROUGE-L F1) to the corrective instruction is the instruction echoed back.
+ECHO_LIMIT = 0.5
 
 # Greedy retries tend to repeat the rejected answer; a retry samples, seeded from the request's seed,
 # so a generation stays reproducible from its logged options.
@@ -106,7 +126,7 @@ def _best(attempts: list[Attempt]) -> Attempt:
 
 def run_task(
     task: Task[Any],
-    inp: ArticleInput | RecordInput,
+    inp: TaskInput,
     params: TaskParams,
     backend: Backend,
     options: GenerationOptions,
@@ -122,6 +142,7 @@ def run_task(
     Returns the best attempt with its checks attached (never silently dropping a failure) and
     appends the generation to ``sink`` before returning.
     """
+    task.validate(inp, params)
     request = task.build(inp, params, options)
     check_budget(backend.count_tokens(request), options.max_tokens, backend.context_size)
     attempts = [_attempt(task, inp, params, backend, request, listener)]
@@ -145,7 +166,7 @@ def run_task(
         created_at=utcnow(),
         task_id=task.id,
         prompt_version=task.prompt_version,
-        lang=inp.lang,
+        lang=task.output_lang(inp, params),
         backend=backend.name,
         model_requested=model_requested,
         model_resolved=backend.model_id,

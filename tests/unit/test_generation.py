@@ -129,3 +129,22 @@ def test_retries_sample_with_seeds_derived_from_the_request() -> None:
     assert first == OPTS and first.temperature == 0.0
     assert retry.temperature == RETRY_TEMPERATURE and retry.seed == retry_options(OPTS, 1).seed != OPTS.seed
     assert gen.options == OPTS  # the logged options are the request's; retries derive from them
+
+
+def test_a_retry_reply_that_echoes_the_instruction_is_not_an_answer() -> None:
+    from zhimei.api import Zhimei
+    from zhimei.backends.scripted import ScriptedBackend
+    from zhimei.config import load_settings
+    from zhimei.records import ArticleInput, GenerationRequest
+
+    def echo_instruction(request: GenerationRequest) -> str:
+        return request.messages[-1].content
+
+    backend = ScriptedBackend(
+        ["这是一个远远超过二十个字的标题，说的是杭州马拉松有三万名选手参加比赛", echo_instruction]
+    )
+    zm = Zhimei(load_settings({"database_url": "sqlite://", "max_retries": 1}), backend=backend)
+    inp = ArticleInput(text="杭州马拉松11月22日举行，3万名选手参赛。", lang="zh")
+    (gen,) = zm.generate("headline", inp)
+    assert gen.attempts == 2
+    assert gen.output is not None and gen.output.text.startswith("这是一个")  # the first try is kept

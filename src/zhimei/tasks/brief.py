@@ -51,6 +51,7 @@ class BriefTask(Task[RecordInput]):
     id: ClassVar[str] = "brief"
     input_type: ClassVar[type] = RecordInput
     default_max_tokens: ClassVar[int] = 360
+    params: ClassVar[frozenset[str]] = frozenset({"length", "required"})
 
     def limit(self, lang: Lang, params: TaskParams) -> int:
         return params.length or DEFAULT_LENGTH[lang]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from typing import ClassVar
 
 from zhimei.checks.text import check_length
 from zhimei.records import ArticleInput, CheckResult, Lang, TaskOutput, TaskParams
-from zhimei.tasks.base import Task, article_source, grounding_check, lang_check, require_text
+from zhimei.tasks.base import (
+    Task,
+    article_source,
+    grounding_check,
+    lang_check,
+    require_text,
+    strip_numbering,
+)
 
 __all__ = ["HeadlineTask"]
 
-_NUMBERING = re.compile(r"^\s*(?:[-*•]|\d+[.)、]|[（(]\d+[)）])\s*")
 DEFAULT_LENGTH = {"zh": 24, "en": 14}
 MIN_LENGTH = {"zh": 6, "en": 3}
 
@@ -32,7 +37,7 @@ class HeadlineTask(Task[ArticleInput]):
 
     def parse(self, raw: str, lang: Lang) -> TaskOutput:
         cleaned = self.clean(raw, lang)
-        lines = [_NUMBERING.sub("", ln).strip() for ln in cleaned.splitlines()]
+        lines = [strip_numbering(ln) for ln in cleaned.splitlines()]
         first = require_text(next((ln for ln in lines if ln), ""), "headline")
         # A headline carries no final full stop in either language.
         return TaskOutput(text=first.rstrip("。.") or first)
