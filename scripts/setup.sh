@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 phase "python environment" ensure_venv
+# torch on its own first: this exact pin is the CPU build; resolved among other packages it could be a CUDA one.
+phase "torch (CPU build)" "$VENV/bin/python" -m pip install -q --disable-pip-version-check torch==2.13.0
 phase "zhimei and its extras" pip_install '.[all]'
 phase "model packs" "$VENV/bin/zhimei" models install
 phase "main job: zhimei demo" "$VENV/bin/zhimei" demo

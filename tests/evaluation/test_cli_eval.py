@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from zhimei.errors import UnknownNameError
 from zhimei.interfaces.cli.app import app
 
+pytestmark = pytest.mark.cli
+
 
 @pytest.fixture
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:

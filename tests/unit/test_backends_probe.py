@@ -143,6 +143,7 @@ def backends_test(tmp_path: Path, *args: str, **settings: object) -> subprocess.
     return zhimei(tmp_path, "backends", "test", *args)
 
 
+@pytest.mark.cli
 def test_cli_json(tmp_path: Path) -> None:
     out = backends_test(tmp_path, "--json")
     assert out.returncode == 0, out.stderr
@@ -152,6 +153,7 @@ def test_cli_json(tmp_path: Path) -> None:
     assert set(data) == set(BackendProbe.__dataclass_fields__)
 
 
+@pytest.mark.cli
 def test_cli_table_for_an_openai_server(tmp_path: Path, server: FakeOpenAI) -> None:
     out = backends_test(tmp_path, "openai", openai_base_url=server.url)
     assert out.returncode == 0, out.stderr
@@ -159,6 +161,7 @@ def test_cli_table_for_an_openai_server(tmp_path: Path, server: FakeOpenAI) -> N
         assert expected in out.stdout
 
 
+@pytest.mark.cli
 def test_cli_wrong_base_url(tmp_path: Path, server: FakeOpenAI) -> None:
     out = backends_test(tmp_path, "openai", openai_base_url=server.url.removesuffix("/v1") + "/api")
     assert out.returncode == 5 and out.stdout == ""
@@ -166,6 +169,7 @@ def test_cli_wrong_base_url(tmp_path: Path, server: FakeOpenAI) -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.cli
 def test_cli_wrong_key(tmp_path: Path, server: FakeOpenAI) -> None:
     server.push(MODELS, Reply.error("openai_401"))
     out = backends_test(
@@ -176,6 +180,7 @@ def test_cli_wrong_key(tmp_path: Path, server: FakeOpenAI) -> None:
     assert "sk-wrong" not in out.stderr
 
 
+@pytest.mark.cli
 def test_cli_server_down(tmp_path: Path) -> None:
     with FakeOpenAI() as fake:
         url = fake.url
@@ -186,6 +191,7 @@ def test_cli_server_down(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("backend", "model"), [("embedded", "/nowhere/model.gguf"), ("transformers", "/nowhere/checkpoint")]
 )
+@pytest.mark.cli
 def test_cli_local_model_missing(tmp_path: Path, backend: str, model: str) -> None:
     out = backends_test(tmp_path, backend, model=model)
     assert out.returncode == 4 and "does not exist" in out.stderr and "ZHIMEI_MODEL" in out.stderr

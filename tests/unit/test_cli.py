@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.cli
+
 ZH_TEXT = "国家统计局11月15日发布数据显示，10月份全国规模以上工业增加值同比增长5.3%。"
 
 
