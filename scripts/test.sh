@@ -38,7 +38,8 @@ export PATH="$VENV/bin:$PATH"
 phase "ruff" ruff check src tests benchmarks
 phase "mypy" mypy
 phase "import layers" lint-imports
-phase "unit tests (unmarked)" pytest -q -m "not model and not postgres and not browser and not cli"
+phase "unit tests (unmarked)" pytest -q -m "not model and not postgres and not browser and not cli and not slow"
+phase "slow tests (API fuzzing, kill -9)" pytest -q -m "slow and not model and not postgres and not browser and not cli"
 phase "command-line tests (subprocesses)" pytest -q -m cli
 phase "browser tests (headless Chromium)" pytest -q -m browser
 phase "store tests on PostgreSQL" pytest -q -m postgres

@@ -4,7 +4,8 @@ Rules: generate (a new draft), edit on the revision the editor last saw, regener
 submit, approve, reject, publish, and "look again" (an editor refreshes their view). After every
 step: each draft has exactly as many revisions as saves succeeded, its texts are the saved texts in
 order (no lost update, nothing merged), its state is the one the rules say, every publication is
-of a revision an editor approved and labelled when any model text remains, and the audit log holds exactly the changes that succeeded.
+of a revision an editor approved and labelled when any model text remains, and the audit log
+holds exactly the changes that succeeded.
 """
 
 from __future__ import annotations

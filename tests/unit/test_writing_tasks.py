@@ -108,6 +108,22 @@ def test_article_parse_takes_the_title_and_normalises_citations() -> None:
     assert strip_citations(out.fields["paragraphs"][1]) == "通勤时间缩短20分钟。"
 
 
+def test_article_parse_drops_scaffolding_and_a_closing_source_list() -> None:
+    raw = (
+        "Bridge to be rebuilt\n\n#### Headline:\n\nBridge to be rebuilt\n\n#### Paragraph 1:\n\n"
+        "The council voted 7 to 2 [1].\n\n**Paragraph 2:**\n\nWork starts in June [2].\n\n"
+        "#### Paragraph 3:\n\n#### Sources:\n\n[1] [2]\n[3] Riverton Daily, page 4"
+    )
+    out = get_task("article").parse(raw, "en")
+    assert out.fields["title"] == "Bridge to be rebuilt"
+    assert out.fields["paragraphs"] == ["The council voted 7 to 2 [1].", "Work starts in June [2]."]
+    assert out.fields["citations"] == [[1], [2]]
+    zh = get_task("article").parse(
+        "标题：大桥重建\n\n第一段：\n市议会批准重建[1]。\n\n参考资料：\n[1] 河城日报", "zh"
+    )
+    assert zh.fields["paragraphs"] == ["市议会批准重建[1]。"]
+
+
 def test_article_checks_citations_support_and_use() -> None:
     task = get_task("article")
     good = task.parse("地铁10号线二期将于12月28日开通，新增车站6座[1]。\n通勤时间预计缩短20分钟[2]。", "zh")
@@ -219,6 +235,14 @@ def test_script_podcast_in_english_and_unusable_replies() -> None:
     assert not checks["cues"].passed and "2" in checks["cues"].detail  # the second segment has no sound cue
     with pytest.raises(ParseError):
         get_task("script").parse("Here is a script about the bridge.", "en")
+
+
+def test_a_script_of_one_segment_fails_its_cues() -> None:
+    out = get_task("script").parse("SHOT: the bridge at dawn\nNARRATOR: " + "word " * 70, "en")
+    assert len(out.fields["segments"]) == 1
+    checks = _checks("script", out, EN, TaskParams(kind="video", seconds=28))
+    assert checks["duration"].passed and not checks["cues"].passed
+    assert "at least 2" in checks["cues"].detail
 
 
 # -- adcopy --------------------------------------------------------------------------------------

@@ -31,7 +31,17 @@ _TITLE_MAX = {"zh": 40, "en": 20}
 # [1], [1][2], [1, 2], [1,3], 【1】 — the model writes any of these.
 _CITATION = re.compile(r"[\[【]\s*(\d{1,2}(?:\s*[,，、]\s*\d{1,2})*)\s*[\]】]")
 _HEADING = re.compile(r"^(?:#+\s*|标题[:：]\s*|title:\s*|headline:\s*)", re.IGNORECASE)
-_LABEL = re.compile(r"^(?:正文|body|article)[:：]\s*$", re.IGNORECASE)
+# Scaffolding the model writes around the text: "#### Paragraph 2:", "**正文**", "第三段：".
+_LABEL = re.compile(
+    r"^[#*\s]*(?:正文|body|article|headline|title|标题|paragraph\s*\d+|段落\s*\d+|第[一二三四五六七八九十\d]+段)"
+    r"[*\s]*[:：]?[*\s]*$",
+    re.IGNORECASE,
+)
+# A closing list of sources repeats what the prompt gave; everything from its heading on is dropped.
+_SOURCES_HEADING = re.compile(
+    r"^[#*\s]*(?:sources|references|参考资料|资料来源|信息来源|来源|参考文献|引用)[*\s]*[:：]?[*\s]*$",
+    re.IGNORECASE,
+)
 
 
 def strip_citations(text: str) -> str:
@@ -82,10 +92,13 @@ class ArticleTask(Task[SourcesInput]):
 
     def parse(self, raw: str, lang: Lang) -> TaskOutput:
         lines = [ln.strip() for ln in self.clean(raw, lang).splitlines() if ln.strip()]
-        lines = [ln for ln in lines if not _LABEL.match(ln)]
+        end = next((i for i, ln in enumerate(lines) if _SOURCES_HEADING.match(ln)), len(lines))
+        lines = [ln for ln in lines[:end] if not _LABEL.match(ln) and _CITATION.sub("", ln).strip()]
         title = ""
         if lines and (_HEADING.match(lines[0]) or self._looks_like_title(lines, lang)):
             title = _HEADING.sub("", lines.pop(0)).strip().strip("*").strip()
+            while lines and _HEADING.sub("", lines[0]).strip().strip("*").strip() == title:
+                lines.pop(0)  # the title again, under a label
         paragraphs = [_normalise_citations(strip_numbering(ln)) for ln in lines]
         require_text("\n".join(paragraphs), "article body")
         body = "\n\n".join(paragraphs)

@@ -21,6 +21,7 @@ __all__ = ["SPEECH_RATE", "ScriptTask", "format_timestamp"]
 SPEECH_RATE = {"zh": 4.0, "en": 2.5}
 DEFAULT_SECONDS = 60
 TOLERANCE = 0.10
+MIN_SEGMENTS = 2
 # One shot every ~8 s on screen; a podcast segment runs longer.
 _SEGMENT_SECONDS = {"video": 8, "podcast": 15}
 
@@ -213,14 +214,16 @@ class ScriptTask(Task[ArticleInput]):
 
     def _cues(self, output: TaskOutput, params: TaskParams) -> CheckResult:
         kind = self.kind(params)
-        missing = [i for i, s in enumerate(output.fields["segments"], 1) if not s["cue"]]
+        segments = output.fields["segments"]
+        missing = [i for i, s in enumerate(segments, 1) if not s["cue"]]
         what = "shot" if kind == "video" else "sound"
-        wrong_kind = output.fields["kind"] != kind
-        if missing or wrong_kind:
-            detail = f"segments without a {what} cue: {', '.join(map(str, missing))}" if missing else ""
-            if wrong_kind:
-                detail = f"{detail}; cues are not {what} cues".lstrip("; ")
-            return CheckResult(name="cues", passed=False, detail=detail)
+        problems = [f"segments without a {what} cue: {', '.join(map(str, missing))}"] if missing else []
+        if output.fields["kind"] != kind:
+            problems.append(f"cues are not {what} cues")
+        if len(segments) < MIN_SEGMENTS:  # one long shot or one unbroken read is not a script
+            problems.append(f"{len(segments)} segment, a script needs at least {MIN_SEGMENTS}")
+        if problems:
+            return CheckResult(name="cues", passed=False, detail="; ".join(problems))
         return CheckResult(name="cues", passed=True, detail=f"every segment has a {what} cue")
 
 
