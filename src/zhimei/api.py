@@ -904,8 +904,8 @@ class Zhimei:
         return self.intake_service.enqueue_ingest(source)
 
     def worker(self, *, lease: float = 60.0, poll: float = 1.0) -> Worker:
-        """A job worker for ingest and auto-draft jobs; run it with :meth:`work` or :meth:`watch`,
-        stop it (gracefully) with its ``stop()``."""
+        """A job worker for ingest and auto-draft jobs that also releases due embargoed publications;
+        run it with :meth:`work` or :meth:`watch`, stop it (gracefully) with its ``stop()``."""
         from datetime import timedelta
 
         from zhimei.intake.service import retry_in
@@ -913,7 +913,12 @@ class Zhimei:
 
         service = self.intake_service
         return Worker(
-            self.job_queue, service.handlers(), lease=timedelta(seconds=lease), poll=poll, retry_in=retry_in
+            self.job_queue,
+            service.handlers(),
+            lease=timedelta(seconds=lease),
+            poll=poll,
+            retry_in=retry_in,
+            idle=self.publish_due,  # embargoes lift without a cron job
         )
 
     def work(

@@ -153,6 +153,20 @@ def test_embargo_publishes_when_due(zm: Zhimei, clock: Clock, tmp_path: Path) ->
     assert zm.publish_due() == []
 
 
+def test_the_job_worker_lifts_embargoes_when_the_queue_is_empty(
+    zm: Zhimei, clock: Clock, tmp_path: Path
+) -> None:
+    d = _approved(zm)
+    at = START + timedelta(hours=2)
+    zm.publish(d.id, "markdown", by="bob", target=tmp_path / "out", at=at)
+    zm.work(until_idle=True)
+    assert zm.desk.store.publications(draft_id=d.id)[0].status == "scheduled"
+    clock.now = at + timedelta(minutes=1)
+    zm.work(until_idle=True)
+    (pub,) = zm.desk.store.publications(draft_id=d.id)
+    assert pub.status == "published" and (tmp_path / "out" / "draft-1.md").exists()
+
+
 def test_embargo_is_cancelled_when_the_approval_is_withdrawn(
     zm: Zhimei, clock: Clock, tmp_path: Path
 ) -> None:

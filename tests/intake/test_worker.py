@@ -47,6 +47,24 @@ def test_a_job_runs_to_done_with_its_progress(zm: Zhimei) -> None:
     assert (done.progress_done, done.progress_total, done.lease_owner) == (3, 3, None)
 
 
+def test_idle_duties_run_on_an_empty_queue_and_their_failures_are_not_fatal(zm: Zhimei) -> None:
+    seen: list[int] = []
+    calls: list[str] = []
+
+    def duty() -> None:
+        calls.append("idle")
+        if len(calls) == 1:
+            raise RuntimeError("the feed of published items is locked")
+
+    queue = JobQueue(zm.engine)
+    queue.enqueue("loop", "loop-1")
+    worker = Worker(queue, {"loop": looping(2, seen)}, lease=FAST, idle=duty)
+    assert worker.run(until_idle=True).done == 1 and calls == [
+        "idle"
+    ]  # after the job, once the queue is empty
+    assert worker.run(until_idle=True).done == 0 and calls == ["idle", "idle"]
+
+
 def test_cancel_stops_a_running_job_at_an_item_boundary(zm: Zhimei) -> None:
     seen: list[int] = []
     queue = JobQueue(zm.engine)

@@ -145,7 +145,8 @@ class Worker:
     """Runs jobs of the kinds in ``handlers`` until stopped.
 
     ``retry_in(error)`` says after how long a failed job is tried again (None: fail it for good);
-    by default errors that say they are retryable wait 30 s × attempt.
+    by default errors that say they are retryable wait 30 s × attempt. ``idle()`` runs whenever the
+    queue is empty (e.g. releasing embargoed publications); its errors are logged, never fatal.
     """
 
     def __init__(
@@ -157,8 +158,10 @@ class Worker:
         lease: timedelta = DEFAULT_LEASE,
         poll: float = 1.0,
         retry_in: Callable[[Job, BaseException], timedelta | None] | None = None,
+        idle: Callable[[], object] | None = None,
     ) -> None:
         self.queue = queue
+        self.idle = idle
         self.handlers = dict(handlers)
         self.owner = owner or worker_id()
         self.lease = lease
@@ -179,6 +182,7 @@ class Worker:
             try:
                 job = self.queue.claim(self.owner, self.lease, tuple(self.handlers))
                 if job is None:
+                    self._run_idle()
                     if until_idle:
                         break
                     self.stopping.wait(self.poll)
@@ -191,6 +195,14 @@ class Worker:
                 continue
             setattr(stats, outcome, getattr(stats, outcome) + 1)
         return stats
+
+    def _run_idle(self) -> None:
+        if self.idle is None:
+            return
+        try:
+            self.idle()
+        except Exception:  # a failing side duty must not stop the jobs
+            log.exception("worker %s: idle duty failed", self.owner)
 
     def run_job(self, job: Job) -> Outcome:
         """Run one claimed job to an outcome (the job row is updated accordingly)."""
