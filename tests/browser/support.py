@@ -7,10 +7,12 @@ assert that nothing ran that should not have.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -31,7 +33,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENS = Path("/tmp/zw/screens")
+# Kept after the run for people to look at; ZHIMEI_TEST_SCREENSHOTS chooses where.
+SCREENS = Path(os.environ.get("ZHIMEI_TEST_SCREENSHOTS") or Path(tempfile.gettempdir()) / "zhimei-screens")
 
 
 def free_port() -> int:
