@@ -616,6 +616,31 @@ class Zhimei:
         gens = self.generate(task.id, inp, n=n, params=params, options=options, listener=listener)
         return add_generations(self.desk, draft_id, gens, by=by, parent=draft.head)
 
+    def drafts_regenerate_paragraph(
+        self,
+        draft_id: int,
+        index: int,
+        *,
+        by: str | None = None,
+        parent: int | None = None,
+        params: TaskParams | None = None,
+        options: dict[str, Any] | None = None,
+        listener: Listener | None = None,
+    ) -> Revision:
+        """A new revision with paragraph ``index`` (1-based) of revision ``parent`` (default: the
+        newest) rewritten by the model with the ``rewrite`` task (``params``: its style); the rest
+        of the text is kept as it is. StaleRevisionError when ``parent`` is not the newest."""
+        from zhimei.desk.drafts import paragraph, replace_paragraph
+
+        by = self._by(by)
+        self.desk.actor(by, "drafts.regenerate")
+        draft = self.desk.store.draft(draft_id)
+        head = self.desk.store.revision(draft_id, parent or draft.head)
+        start, end = paragraph(head.text, index)
+        inp = ArticleInput(text=head.text[start:end], lang=draft.lang)
+        (gen,) = self.generate("rewrite", inp, params=params, options=options, listener=listener)
+        return replace_paragraph(self.desk, draft_id, index, gen, by=by, parent=head.number)
+
     def drafts_from_story(
         self,
         story: str,

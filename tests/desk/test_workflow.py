@@ -151,6 +151,41 @@ def test_regenerate_on_a_moved_head_keeps_nothing_but_the_log(tmp_path: Path) ->
     assert zm.generation_log.get(gens[0].id) == gens[0]
 
 
+def test_regenerating_one_paragraph_keeps_the_rest_and_its_authors(tmp_path: Path) -> None:
+    first = "The council approved the budget on Tuesday.\n\nWork starts in May, the council said."
+    zm = make_desk(tmp_path / "home", [first, "Repairs begin in May, according to the council."])
+    d = _draft(zm)
+    edited = zm.drafts_edit(d.id, first.replace("on Tuesday", "late on Tuesday"), by="alice", parent=1)
+    made = zm.drafts_regenerate_paragraph(d.id, 2, by="bob", parent=edited.number)
+    head, tail = made.text.split("\n\n")
+    assert head == "The council approved the budget late on Tuesday."
+    assert tail == "Repairs begin in May, according to the council."
+    assert (made.number, made.parent, made.kind, made.author) == (3, 2, "generated", "bob")
+    gen = zm.generation_log.get(made.generation_id or "")
+    assert gen.task_id == "rewrite" and gen.input["text"] == "Work starts in May, the council said."
+    by_text = {made.text[s.start : s.end]: (s.origin, s.by, s.revision) for s in made.spans}
+    assert by_text["late "] == ("human", "alice", 2)
+    assert by_text[tail] == ("model", gen.id, 3)
+    first_gen = zm.drafts_revision(d.id, 1).generation_id
+    assert any(v == ("model", first_gen, 1) for v in by_text.values())  # the rest of paragraph 1
+    event = zm.audit(draft_id=d.id)[-1]
+    assert (event.action, event.actor, event.detail["paragraph"]) == ("generate", "bob", 2)
+
+    with pytest.raises(InputError, match="no paragraph 3: the text has 2"):
+        zm.drafts_regenerate_paragraph(d.id, 3, by="bob")
+    with pytest.raises(StaleRevisionError):
+        zm.drafts_regenerate_paragraph(d.id, 1, by="bob", parent=2)
+    assert zm.drafts_revision(d.id).number == 3
+
+
+def test_paragraph_bounds_skip_blank_and_whitespace_only_lines() -> None:
+    from zhimei.desk.drafts import paragraph_bounds
+
+    text = "一段。\n\n\u3000\n\n二段，\n同一段。\n \n三段"
+    assert [text[a:b] for a, b in paragraph_bounds(text)] == ["一段。", "二段，\n同一段。", "三段"]
+    assert paragraph_bounds("") == [] and paragraph_bounds("单段") == [(0, 2)]
+
+
 def test_diff_says_what_changed_and_who_changed_it(zm: Zhimei) -> None:
     d = _draft(zm)
     gen_id = zm.drafts_revision(d.id).generation_id

@@ -138,6 +138,14 @@ def test_errors_exit_with_their_codes(
     assert code == 9 and "may not users manage" in err
     code, _, err = run_main(capsys, "drafts", "show", "3")
     assert code == 3 and "no draft 3" in err
+    code, _, err = run_main(capsys, "drafts", "regenerate", "3", "--style", "concise", "--by", "ada")
+    assert code == 3 and "go with --paragraph" in err
+    code, _, err = run_main(
+        capsys, "drafts", "regenerate", "3", "--paragraph", "2", "--n", "2", "--by", "ada"
+    )
+    assert code == 3 and "one revision" in err
+    code, _, err = run_main(capsys, "drafts", "regenerate", "3", "--paragraph", "0", "--by", "ada")
+    assert code == 2 and "--paragraph" in err
     code, _, err = run_main(capsys, "publish", "x", "--to", "markdown")
     assert code == 2 and "draft id" in err
     code, _, err = run_main(capsys, "publish", "1", "--to", "markdown", "--at", "tomorrow", "--by", "ada")

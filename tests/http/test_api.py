@@ -239,3 +239,30 @@ def test_intake_endpoints(studio: Studio, tmp_path: Path) -> None:
     assert client.delete(f"/api/sources/{name}", headers=editor).status_code == 200
     folder = client.post("/api/sources", json={"kind": "folder", "location": str(tmp_path)}, headers=editor)
     assert folder.status_code == 403
+
+
+def test_one_paragraph_is_rewritten_through_the_api(tmp_path: Path) -> None:
+    first, second = "市政府宣布票价调整。", "地铁起步价维持3元，公交月票降至100元。"
+    replies = [first, "公交月票将降至100元，地铁起步价仍为3元。"]
+    settings = make_settings(tmp_path).model_copy(update={"max_retries": 0})  # one reply per generation
+    zm = Zhimei(settings, backend=ScriptedBackend(replies))
+    add_people(zm)
+    with TestClient(create_app(zm, ServerOptions()), base_url="http://testserver") as client:
+        h = {"Authorization": f"Bearer {zm.auth_token_new('rita', 'tests')[0]}"}
+        draft = client.post("/api/drafts", json=NEW, headers=h).json()
+        url = f"/api/drafts/{draft['id']}"
+        edit = client.post(f"{url}/revisions", json={"text": f"{first}\n\n{second}", "parent": 1}, headers=h)
+        assert edit.status_code == 201
+        missing = client.post(f"{url}/paragraphs/3/regenerate", json={"parent": 2}, headers=h)
+        assert missing.status_code == 400 and "no paragraph 3" in missing.json()["error"]["message"]
+        made = client.post(
+            f"{url}/paragraphs/2/regenerate", json={"parent": 2, "style": "concise"}, headers=h
+        )
+        assert made.status_code == 201, made.text
+        revision = made.json()
+        assert revision["text"] == f"{first}\n\n公交月票将降至100元，地铁起步价仍为3元。"
+        assert (revision["number"], revision["kind"], revision["author"]) == (3, "generated", "rita")
+        stale = client.post(f"{url}/paragraphs/1/regenerate", json={"parent": 2}, headers=h)
+        assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_revision"
+        bad = client.post(f"{url}/paragraphs/1/regenerate", json={"style": "shouty"}, headers=h)
+        assert bad.status_code == 422

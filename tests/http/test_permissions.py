@@ -116,6 +116,13 @@ API: list[Rule] = [
         "POST", "/api/drafts/{draft_id}/restore", "/api/drafts/1/restore", ANYONE, lambda r: {"revision": 1}
     ),
     Rule("GET", "/api/drafts/{draft_id}/diff", "/api/drafts/1/diff?old=1&new=2", ANYONE),
+    Rule(
+        "POST",
+        "/api/drafts/{draft_id}/paragraphs/{index}/regenerate",
+        "/api/drafts/1/paragraphs/1/regenerate",
+        ANYONE,
+        lambda r: {"parent": 999},
+    ),
     Rule("POST", "/api/drafts/{draft_id}/regenerate", "/api/drafts/1/regenerate", ANYONE, lambda r: {"n": 1}),
     Rule(
         "POST",
@@ -227,6 +234,14 @@ WEB: list[Rule] = [
         "/drafts/1/restore",
         ANYONE,
         _form(revision="1", parent="999"),
+        form=True,
+    ),
+    Rule(
+        "POST",
+        "/drafts/{draft_id}/paragraph",
+        "/drafts/1/paragraph",
+        ANYONE,
+        _form(paragraph="1", parent="999"),
         form=True,
     ),
     Rule("POST", "/drafts/{draft_id}/comment", "/drafts/1/comment", ANYONE, _form(text="ok"), form=True),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from zhimei.desk.diffing import opcodes, unified_diff
+from zhimei.desk.diffing import Opcode, opcodes, unified_diff
 from zhimei.desk.labels import DEFAULT_WORDING, LabelWording, content_hash
 from zhimei.desk.permissions import SYSTEM_ACTOR, Action, require
 from zhimei.desk.provenance import carry_spans
@@ -155,14 +155,26 @@ class DeskContext:
         generation_id: str | None = None,
         restored: Revision | None = None,
         note: str | None = None,
+        replaced: tuple[int, int] | None = None,
     ) -> Revision:
         """A new revision with its diff to ``parent`` and its provenance.
 
-        The model's text is the generation's; a restore keeps the restored revision's provenance;
-        anything else a person wrote is diffed against the parent, new text being ``author``'s.
+        The model's text is the generation's — all of it, or, with ``replaced``, the stretch that
+        took the place of ``parent.text[replaced[0]:replaced[1]]`` (the rest keeps its authors); a
+        restore keeps the restored revision's provenance; anything else a person wrote is diffed
+        against the parent, new text being ``author``'s.
         """
         spans: tuple[ProvenanceSpan, ...]
-        if generation_id is not None:
+        if generation_id is not None and replaced is not None and parent is not None:
+            a1, a2 = replaced
+            b2 = len(text) - (len(parent.text) - a2)
+            ops = [
+                Opcode("equal", 0, a1, 0, a1),
+                Opcode("replace", a1, a2, a1, b2),
+                Opcode("equal", a2, len(parent.text), b2, len(text)),
+            ]
+            spans = carry_spans(parent.spans, ops, generation_id, number, origin="model")
+        elif generation_id is not None:
             spans = (
                 ProvenanceSpan(start=0, end=len(text), origin="model", by=generation_id, revision=number),
             )

@@ -8,6 +8,7 @@ verified against the draft's sources when it is saved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -34,6 +35,9 @@ __all__ = [
     "cancel_scheduled",
     "create_draft",
     "edit",
+    "paragraph",
+    "paragraph_bounds",
+    "replace_paragraph",
     "restore",
 ]
 
@@ -68,6 +72,21 @@ def _generation_text(gen: Generation) -> str:
     return clean_text(gen.output.text, f"the text of generation {gen.id}")
 
 
+def _generate_event(ctx: DeskContext, actor: User, number: int, gen: Generation, **extra: object) -> NewAudit:
+    return ctx.event(
+        "generate",
+        actor,
+        number,
+        generation_id=gen.id,
+        task=gen.task_id,
+        prompt_version=gen.prompt_version,
+        backend=gen.backend,
+        model=gen.model_resolved,
+        passed=gen.passed,
+        **extra,
+    )
+
+
 def _generated(
     ctx: DeskContext,
     draft: Draft,
@@ -90,19 +109,7 @@ def _generated(
         )
         revisions.append(revision)
         checks.append(ctx.check(draft, sources, revision))
-        audit.append(
-            ctx.event(
-                "generate",
-                actor,
-                number,
-                generation_id=gen.id,
-                task=gen.task_id,
-                prompt_version=gen.prompt_version,
-                backend=gen.backend,
-                model=gen.model_resolved,
-                passed=gen.passed,
-            )
-        )
+        audit.append(_generate_event(ctx, actor, number, gen))
         parent = revision
     return revisions, checks, audit
 
@@ -290,3 +297,77 @@ def restore(
         )
 
     return _save_human(ctx, draft_id, actor, parent, make, "restore")
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u3000]*\n\s*")
+
+
+def paragraph_bounds(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each paragraph of ``text`` (paragraphs are separated by blank lines)."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    for brk in [*_PARAGRAPH_BREAK.finditer(text), None]:
+        end = brk.start() if brk else len(text)
+        if text[start:end].strip():
+            bounds.append((start, end))
+        if brk:
+            start = brk.end()
+    return bounds
+
+
+def paragraph(text: str, index: int) -> tuple[int, int]:
+    """Bounds of paragraph ``index`` (1-based); InputError when there is no such paragraph."""
+    bounds = paragraph_bounds(text)
+    if not 1 <= index <= len(bounds):
+        raise InputError(
+            f"there is no paragraph {index}: the text has {len(bounds)}",
+            f"give a paragraph number from 1 to {len(bounds)}",
+        )
+    return bounds[index - 1]
+
+
+def replace_paragraph(
+    ctx: DeskContext, draft_id: int, index: int, gen: Generation, *, by: str | None, parent: int
+) -> Revision:
+    """A new revision of revision ``parent`` with paragraph ``index`` rewritten by ``gen``.
+
+    Only the new paragraph is the model's in the provenance; the rest keeps its authors.
+    StaleRevisionError when ``parent`` is no longer the newest revision.
+    """
+    actor = ctx.actor(by, "drafts.regenerate")
+    new_text = _generation_text(gen).strip()
+    ctx.store.log_generation(gen)
+    made: list[Revision] = []
+
+    def plan(draft: Draft) -> DraftChange:
+        state = next_state(draft.state, "revise", draft.id)
+        head = ctx.store.revision(draft.id, _check_parent(draft, parent))
+        start, end = paragraph(head.text, index)
+        text = head.text[:start] + new_text + head.text[end:]
+        if text == head.text:
+            raise InputError(f"the model wrote paragraph {index} again unchanged", "regenerate again")
+        at = ctx.now()
+        revision = ctx.revision(
+            draft,
+            head,
+            head.number + 1,
+            text,
+            "generated",
+            actor.name,
+            at,
+            generation_id=gen.id,
+            replaced=(start, end),
+        )
+        made[:] = [revision]
+        event = _generate_event(ctx, actor, revision.number, gen, paragraph=index)
+        return DraftChange(
+            at=at,
+            draft=ctx.updated(draft, at, head=revision.number, state=state, approved_revision=None),
+            revisions=(revision,),
+            checks=(ctx.check(draft, ctx.store.sources(draft.id), revision),),
+            publication_updates=cancel_scheduled(ctx, draft) if draft.approved_revision else (),
+            audit=(event,),
+        )
+
+    ctx.mutate(draft_id, plan)
+    return made[0]

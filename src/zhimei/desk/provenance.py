@@ -16,6 +16,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from zhimei.checks.text import split_sentences
 from zhimei.desk.diffing import Opcode
@@ -59,9 +60,14 @@ def _merge(spans: Iterable[ProvenanceSpan]) -> tuple[ProvenanceSpan, ...]:
 
 
 def carry_spans(
-    parent: Sequence[ProvenanceSpan], ops: Sequence[Opcode], author: str, revision: int
+    parent: Sequence[ProvenanceSpan],
+    ops: Sequence[Opcode],
+    author: str,
+    revision: int,
+    origin: Literal["model", "human"] = "human",
 ) -> tuple[ProvenanceSpan, ...]:
-    """The spans of a new text made from its parent by ``ops``; new text is ``author``'s (a person)."""
+    """The spans of a new text made from its parent by ``ops``; new text is ``author``'s: a person,
+    or (``origin="model"``) the generation that rewrote part of the text."""
     out: list[ProvenanceSpan] = []
     k = 0
     for op in ops:
@@ -77,7 +83,7 @@ def carry_spans(
                     out.append(span.model_copy(update={"start": start + shift, "end": end + shift}))
                 j += 1
         elif op.b2 > op.b1:
-            out.append(ProvenanceSpan(start=op.b1, end=op.b2, origin="human", by=author, revision=revision))
+            out.append(ProvenanceSpan(start=op.b1, end=op.b2, origin=origin, by=author, revision=revision))
     return _merge(out)
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from zhimei.errors import InputError
 from zhimei.interfaces.cli.common import err, get_zhimei, print_json
 from zhimei.records import Draft, Revision, TaskParams
 
@@ -173,13 +174,36 @@ def regenerate(
     ctx: typer.Context,
     draft: DraftArg,
     n: Annotated[int, typer.Option("--n", min=1, max=10, help="how many new variants")] = 1,
+    paragraph: Annotated[
+        int | None, typer.Option(min=1, help="rewrite only this paragraph (1-based) of the newest revision")
+    ] = None,
+    style: Annotated[str | None, typer.Option(help="with --paragraph: concise, formal or lively")] = None,
+    parent: Annotated[
+        int | None,
+        typer.Option(min=1, help="with --paragraph: the revision you read (a stale one is refused)"),
+    ] = None,
     by: ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """New model-written revisions from the draft's sources; nothing is overwritten."""
+    """New model-written revisions from the draft's sources, or one paragraph rewritten; nothing is
+    overwritten."""
     zm = get_zhimei(ctx)
-    with err.status(f"writing {n} new {'variant' if n == 1 else 'variants'}…"):
-        revisions = zm.drafts_regenerate(draft, by=by, n=n)
+    if paragraph is None and (style is not None or parent is not None):
+        raise InputError("--style and --parent go with --paragraph", "add --paragraph N")
+    if paragraph is not None:
+        if n != 1:
+            raise InputError("--paragraph writes one revision", "drop --n")
+        from zhimei.interfaces.cli.generate import task_params
+
+        with err.status(f"rewriting paragraph {paragraph}…"):
+            revisions = [
+                zm.drafts_regenerate_paragraph(
+                    draft, paragraph, by=by, parent=parent, params=task_params(style=style)
+                )
+            ]
+    else:
+        with err.status(f"writing {n} new {'variant' if n == 1 else 'variants'}…"):
+            revisions = zm.drafts_regenerate(draft, by=by, n=n)
     if as_json:
         print_json([r.model_dump(mode="json") for r in revisions])
         return

@@ -209,7 +209,7 @@ def rewrite(
 ) -> None:
     """Rewrite a draft in a style without changing its facts."""
     zm = get_zhimei(ctx)
-    params = _params(style=style, length=length)
+    params = task_params(style=style, length=length)
     options = _options(temperature, top_p, max_tokens, seed, stop)
     _generate(zm, "rewrite", zm.read_article(file, lang), n, params, options, as_json, stream)
 
@@ -233,7 +233,7 @@ def translate(
 ) -> None:
     """Translate a text zh ↔ en, keeping every figure and name."""
     zm = get_zhimei(ctx)
-    params = _params(target_lang=to)
+    params = task_params(target_lang=to)
     options = _options(temperature, top_p, max_tokens, seed, stop)
     _generate(zm, "translate", zm.read_article(file, lang), n, params, options, as_json, stream)
 
@@ -258,7 +258,7 @@ def script(
 ) -> None:
     """Write a timed video or podcast script from an article (duration within 10%)."""
     zm = get_zhimei(ctx)
-    params = _params(kind=kind, seconds=seconds)
+    params = task_params(kind=kind, seconds=seconds)
     options = _options(temperature, top_p, max_tokens, seed, stop)
     _generate(zm, "script", zm.read_article(file, lang), n, params, options, as_json, stream)
 
@@ -304,12 +304,12 @@ def social(
 ) -> None:
     """Write a social post within the platform's length count, with hashtags."""
     zm = get_zhimei(ctx)
-    params = _params(platform=platform)
+    params = task_params(platform=platform)
     options = _options(temperature, top_p, max_tokens, seed, stop)
     _generate(zm, "social", zm.read_article(file, lang), n, params, options, as_json, stream)
 
 
-def _params(**values: Any) -> TaskParams:
+def task_params(**values: Any) -> TaskParams:
     """TaskParams from command-line values; an invalid choice is an input error naming the valid ones."""
     given = {k: v for k, v in values.items() if v is not None}
     try:
@@ -324,4 +324,4 @@ def _params(**values: Any) -> TaskParams:
 # Every task command also runs over a JSONL file of inputs: --batch, --out, --concurrency.
 for _command in app.registered_commands:
     if _command.callback is not None and _command.name:
-        _command.callback = batchable(_command.name, _command.callback, _params, _options)
+        _command.callback = batchable(_command.name, _command.callback, task_params, _options)

@@ -140,6 +140,12 @@ class RegenerateIn(_In):
     options: OptionsIn | None = None
 
 
+class ParagraphIn(_In):
+    parent: int | None = Field(default=None, ge=1, le=MAX_ID)
+    style: Literal["concise", "formal", "lively"] | None = None
+    options: OptionsIn | None = None
+
+
 class EditIn(_In):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
     parent: int | None = Field(default=None, ge=1, le=MAX_ID)

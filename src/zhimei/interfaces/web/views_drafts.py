@@ -3,6 +3,7 @@ and a draft's history. Forms post here and are redirected back (post/redirect/ge
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from zhimei.desk.drafts import paragraph_bounds
 from zhimei.errors import InputError, WorkflowError
 from zhimei.interfaces.http.deps import Deps
 from zhimei.interfaces.http.generating import task_input
@@ -98,6 +99,7 @@ def router(deps: Deps) -> "APIRouter":
             users=zm.users_list(),
             diff_from=older[-1] if older else head.number,
             tasks=state.task_names,
+            paragraphs=[head.text[a:b] for a, b in paragraph_bounds(head.text)],
         )
 
     @web.get("/drafts/{draft_id}/diff")
@@ -127,6 +129,19 @@ def router(deps: Deps) -> "APIRouter":
         parent: int = Form(ge=1, le=MAX_ID),
     ) -> Any:
         zm.drafts_edit(draft_id, text.replace("\r\n", "\n"), by=caller.name, parent=parent)
+        return redirect(f"/drafts/{draft_id}#text")
+
+    @web.post("/drafts/{draft_id}/paragraph")
+    def regenerate_paragraph(
+        draft_id: Id,
+        caller: Principal = Depends(anyone),
+        paragraph: int = Form(ge=1, le=10_000),
+        parent: int = Form(ge=1, le=MAX_ID),
+        style: Literal["", "concise", "formal", "lively"] = Form(""),
+    ) -> Any:
+        params = TaskParams(style=style or None)
+        with state.gate.admit():
+            zm.drafts_regenerate_paragraph(draft_id, paragraph, by=caller.name, parent=parent, params=params)
         return redirect(f"/drafts/{draft_id}#text")
 
     @web.post("/drafts/{draft_id}/restore")

@@ -14,12 +14,13 @@ from zhimei.interfaces.http.schemas import (
     CommentIn,
     EditIn,
     NewDraftIn,
+    ParagraphIn,
     RegenerateIn,
     RestoreIn,
 )
 from zhimei.interfaces.http.security import ANYONE, EDITORS, Principal
 from zhimei.interfaces.http.streaming import stream
-from zhimei.records import AuditEvent, Draft, FlagAck, Revision
+from zhimei.records import AuditEvent, Draft, FlagAck, Revision, TaskParams
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -122,6 +123,25 @@ def router(deps: Deps) -> "APIRouter":
         with state.gate.admit():
             return zm.drafts_regenerate(
                 draft_id, by=caller.name, n=body.n, options=body.options.as_dict() if body.options else None
+            )
+
+    @api.post("/{draft_id}/paragraphs/{index}/regenerate", status_code=201)
+    def regenerate_paragraph(
+        draft_id: Id,
+        index: Annotated[int, Path(ge=1, le=10_000)],
+        body: ParagraphIn,
+        caller: Principal = Depends(anyone),
+    ) -> Revision:
+        """A new revision with paragraph ``index`` (1-based) rewritten by the model; 409 when
+        ``parent`` is no longer the newest revision."""
+        with state.gate.admit():
+            return zm.drafts_regenerate_paragraph(
+                draft_id,
+                index,
+                by=caller.name,
+                parent=body.parent,
+                params=TaskParams(style=body.style),
+                options=body.options.as_dict() if body.options else None,
             )
 
     @api.post("/{draft_id}/regenerate/stream", responses=SSE_RESPONSE, response_model=None)
