@@ -89,3 +89,17 @@ def test_sign_in_and_out_through_the_forms(studio: Studio) -> None:
     out = client.post("/logout", data={"csrf_token": session_csrf}, follow_redirects=False)
     assert out.headers["location"] == "/login"
     assert client.get("/drafts", follow_redirects=False).status_code == 303
+
+
+def test_flags_link_to_their_place_and_paragraphs_can_be_rewritten(studio: Studio) -> None:
+    draft_id = _draft(studio)
+    client = TestClient(studio.client.app)
+    login(client, "rita")
+    assert 'id="paragraph-form"' not in client.get(f"/drafts/{draft_id}").text  # one paragraph
+    studio.zm.drafts_edit(draft_id, "地铁起步价涨到9元。\n\n新票价明年一月起实施。", by="rita")
+    page = client.get(f"/drafts/{draft_id}").text
+    flags = studio.zm.drafts_show(draft_id, by="rita").flags
+    assert any(v.flag.text == "9元" for v in flags)  # not in the source
+    for view in flags:
+        assert page.count(f'id="flag-at-{view.flag.id}"') == 1 and f'href="#flag-at-{view.flag.id}"' in page
+    assert 'id="paragraph-form"' in page and page.count('<option value="2">') == 1

@@ -52,7 +52,8 @@ def _author(span: ProvenanceSpan) -> str:
 
 def highlighted(text: str, spans: Sequence[ProvenanceSpan], flags: Sequence[FlagView]) -> Markup:
     """``text`` as HTML, each stretch marked as written by the model or a person, flagged stretches
-    marked with their kind and severity (all text escaped)."""
+    marked with their kind and severity, each flag's first stretch anchored as ``flag-at-ID`` (all text
+    escaped)."""
     cuts = {0, len(text)}
     for span in spans:
         cuts.update((min(span.start, len(text)), min(span.end, len(text))))
@@ -60,6 +61,7 @@ def highlighted(text: str, spans: Sequence[ProvenanceSpan], flags: Sequence[Flag
         cuts.update((min(view.flag.start, len(text)), min(view.flag.end, len(text))))
     edges = sorted(cuts)
     parts = []
+    anchored: set[str] = set()
     for start, end in itertools.pairwise(edges):
         if start >= end:
             continue
@@ -69,6 +71,9 @@ def highlighted(text: str, spans: Sequence[ProvenanceSpan], flags: Sequence[Flag
         title = [_author(owner)] if owner else []
         hits = [v for v in flags if v.flag.start <= start < v.flag.end]
         for view in hits:
+            if view.flag.id not in anchored:  # where the flag list's links jump to
+                anchored.add(view.flag.id)
+                parts.append(Markup('<span class="anchor" id="flag-at-{}"></span>').format(view.flag.id))
             classes += ["flagged", f"flag-{view.flag.severity}"]
             title.append(f"{view.flag.kind}/{view.flag.category}: {view.flag.detail}")
         parts.append(
