@@ -62,9 +62,11 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _start(home: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(home: Path, port: int, threads: int | None = None) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "zhimei", "--home", str(home), "--backend", "scripted"]
     cmd += ["serve", "--host", "127.0.0.1", "--port", str(port), "--no-worker"]
+    if threads is not None:
+        cmd += ["--threads", str(threads)]
     proc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -147,6 +149,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="10 s instead of 60 s")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=None)
+    ap.add_argument(
+        "--threads", type=int, default=None, help="the server's request threads (default its own)"
+    )
     args = ap.parse_args()
     seconds = args.seconds or (10.0 if args.quick else 60.0)
 
@@ -154,7 +159,7 @@ def main() -> int:
         home = Path(tmp) / "home"
         token, drafts = _seed(home)
         port = _free_port()
-        server = _start(home, port)
+        server = _start(home, port, args.threads)
         try:
             first = drafts[0]
             paths = [

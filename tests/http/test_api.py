@@ -266,3 +266,9 @@ def test_one_paragraph_is_rewritten_through_the_api(tmp_path: Path) -> None:
         assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_revision"
         bad = client.post(f"{url}/paragraphs/1/regenerate", json={"style": "shouty"}, headers=h)
         assert bad.status_code == 422
+
+
+def test_request_threads_leave_room_beside_waiting_generations() -> None:
+    assert ServerOptions().threads == 1 + 4 + 4
+    assert ServerOptions(generation_slots=2, generation_queue=10, request_threads=3).threads == 13
+    assert ServerOptions(request_threads=20).threads == 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import secrets
 import sys
@@ -67,6 +68,12 @@ def serve(
     ] = True,
     slots: Annotated[int, typer.Option(min=1, max=64, help="generations running at once")] = 1,
     queue: Annotated[int, typer.Option(min=0, max=1000, help="generations waiting before 429")] = 4,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=200, help="requests doing their (blocking) work at once [default: slots + queue + 4]"
+        ),
+    ] = None,
 ) -> None:
     """Serve the web studio and the HTTP API (OpenAPI at /openapi.json) until interrupted.
 
@@ -84,6 +91,8 @@ def serve(
     url = f"http{'s' if https else ''}://{host if ':' not in host else f'[{host}]'}:{port}"
     code = _first_admin(zm, url)
     options = ServerOptions(https=https, generation_slots=slots, generation_queue=queue, setup_code=code)
+    if threads is not None:
+        options = dataclasses.replace(options, request_threads=threads)
     app = create_app(zm, options)
     if not _loopback(host) and not https:
         err.print("warning: listening beyond this machine without --https: sessions travel in clear text")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from zhimei import __version__
@@ -36,7 +38,16 @@ def create_app(zm: Zhimei, options: ServerOptions | None = None, *, web: bool = 
 
     state = StudioState(zm, options or ServerOptions())
     deps = make_deps(state)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = state.options.threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="zhimei studio API",
         version=__version__,
         description=DESCRIPTION,
